@@ -266,7 +266,8 @@ impl Parser {
     }
 
     fn unary(&mut self) -> ScimResult<Filter> {
-        if self.peek_keyword("not") && self.toks.get(self.pos + 1).map(|t| &t.1) == Some(&Tok::LParen)
+        if self.peek_keyword("not")
+            && self.toks.get(self.pos + 1).map(|t| &t.1) == Some(&Tok::LParen)
         {
             self.pos += 1;
             let inner = self.group()?;
@@ -283,7 +284,10 @@ impl Parser {
         self.pos += 1; // '('
         let inner = self.or_expr()?;
         if self.next() != Some(Tok::RParen) {
-            return Err(err_at(self.toks.get(self.pos - 1).map_or(self.len, |t| t.0), "expected ')'"));
+            return Err(err_at(
+                self.toks.get(self.pos - 1).map_or(self.len, |t| t.0),
+                "expected ')'",
+            ));
         }
         self.depth -= 1;
         Ok(inner)
@@ -292,9 +296,8 @@ impl Parser {
     pub(crate) fn attr_path(&mut self) -> ScimResult<AttrPath> {
         let at = self.here();
         match self.next() {
-            Some(Tok::Word(w)) => {
-                AttrPath::parse(&w).ok_or_else(|| err_at(at, &format!("invalid attribute path '{w}'")))
-            }
+            Some(Tok::Word(w)) => AttrPath::parse(&w)
+                .ok_or_else(|| err_at(at, &format!("invalid attribute path '{w}'"))),
             _ => Err(err_at(at, "expected an attribute path")),
         }
     }
@@ -305,7 +308,10 @@ impl Parser {
         self.pos += 1; // '['
         let inner = self.or_expr()?;
         if self.next() != Some(Tok::RBracket) {
-            return Err(err_at(self.toks.get(self.pos - 1).map_or(self.len, |t| t.0), "expected ']'"));
+            return Err(err_at(
+                self.toks.get(self.pos - 1).map_or(self.len, |t| t.0),
+                "expected ']'",
+            ));
         }
         self.depth -= 1;
         Ok(inner)
@@ -340,7 +346,10 @@ impl Parser {
                     sub: None,
                 };
                 let tail = self.comparison(rel)?;
-                return Ok(Filter::ValuePath(path, Box::new(Filter::And(Box::new(inner), Box::new(tail)))));
+                return Ok(Filter::ValuePath(
+                    path,
+                    Box::new(Filter::And(Box::new(inner), Box::new(tail))),
+                ));
             }
             return Ok(Filter::ValuePath(path, Box::new(inner)));
         }
@@ -397,9 +406,9 @@ impl Filter {
                     _ => values.iter().any(|v| compare(v, *op, lit, exact)),
                 }
             }
-            Filter::ValuePath(p, inner) => lookup(obj, p)
-                .iter()
-                .any(|v| inner.matches(v, &|_| false)),
+            Filter::ValuePath(p, inner) => {
+                lookup(obj, p).iter().any(|v| inner.matches(v, &|_| false))
+            }
         }
     }
 }
@@ -446,7 +455,7 @@ fn fold(s: &str, exact: bool) -> std::borrow::Cow<'_, str> {
     if exact {
         s.into()
     } else {
-        s.to_lowercase().into()
+        super::fold_case(s).into()
     }
 }
 
@@ -472,12 +481,10 @@ fn compare(v: &Value, op: CompareOp, lit: &Value, exact: bool) -> bool {
         (Value::Bool(a), Value::String(b)) | (Value::String(b), Value::Bool(a)) => {
             return op == CompareOp::Eq && b.eq_ignore_ascii_case(if *a { "true" } else { "false" })
         }
-        (Value::Number(a), Value::Number(b)) => {
-            match (a.as_f64(), b.as_f64()) {
-                (Some(a), Some(b)) => a.partial_cmp(&b).unwrap_or(Ordering::Equal),
-                _ => return false,
-            }
-        }
+        (Value::Number(a), Value::Number(b)) => match (a.as_f64(), b.as_f64()) {
+            (Some(a), Some(b)) => a.partial_cmp(&b).unwrap_or(Ordering::Equal),
+            _ => return false,
+        },
         _ => return false,
     };
     match op {
@@ -540,8 +547,14 @@ mod tests {
 
     #[test]
     fn urn_paths_keep_dotted_versions() {
-        let p = AttrPath::parse("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value").unwrap();
-        assert_eq!(p.urn.as_deref(), Some("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"));
+        let p = AttrPath::parse(
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value",
+        )
+        .unwrap();
+        assert_eq!(
+            p.urn.as_deref(),
+            Some("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User")
+        );
         assert_eq!(p.attr, "manager");
         assert_eq!(p.sub.as_deref(), Some("value"));
     }

@@ -25,7 +25,9 @@ pub struct PatchOp {
 }
 
 fn get_ci<'a>(o: &'a Object, key: &str) -> Option<&'a Value> {
-    o.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v)
+    o.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(key))
+        .map(|(_, v)| v)
 }
 
 /// Parses a PatchOp body. Op names are matched case-insensitively (Entra sends `Replace`).
@@ -66,9 +68,9 @@ fn parse_op(v: &Value) -> ScimResult<PatchOp> {
     let value = get_ci(o, "value").cloned();
     match (op, &path, &value) {
         (OpKind::Remove, None, _) => Err(ScimError::no_target("remove needs a \"path\"")),
-        (OpKind::Add | OpKind::Replace, _, None) => Err(ScimError::invalid_value(
-            "add and replace need a \"value\"",
-        )),
+        (OpKind::Add | OpKind::Replace, _, None) => {
+            Err(ScimError::invalid_value("add and replace need a \"value\""))
+        }
         _ => Ok(PatchOp { op, path, value }),
     }
 }
@@ -132,7 +134,12 @@ fn apply_pathless(
             }
             continue; // not an attribute name: ignored like any unknown input
         };
-        if attr.urn.is_some() && matches!(v, Value::Object(_)) && rt.resolve(attr.urn.as_deref(), &attr.attr).is_some_and(|r| matches!(r.container, Container::Custom(_))) {
+        if attr.urn.is_some()
+            && matches!(v, Value::Object(_))
+            && rt
+                .resolve(attr.urn.as_deref(), &attr.attr)
+                .is_some_and(|r| matches!(r.container, Container::Custom(_)))
+        {
             merge_custom(data, key, v);
             continue;
         }
@@ -310,10 +317,12 @@ fn apply_whole(
             // Remove with a value list (Entra's form for members): drop matching values.
             let items = array_mut(container, name);
             items.retain(|item| {
-                !list.iter().any(|gone| match (gone.get("value"), item.get("value")) {
-                    (Some(a), Some(b)) => a == b,
-                    _ => gone == item,
-                })
+                !list
+                    .iter()
+                    .any(|gone| match (gone.get("value"), item.get("value")) {
+                        (Some(a), Some(b)) => a == b,
+                        _ => gone == item,
+                    })
             });
             Ok(())
         }
@@ -362,7 +371,9 @@ fn apply_whole(
 /// created by `add` on a filtered path must carry.
 fn equalities(filter: &Filter, out: &mut Object) -> bool {
     match filter {
-        Filter::Compare(p, CompareOp::Eq, v) if p.urn.is_none() && p.sub.is_none() && !v.is_null() => {
+        Filter::Compare(p, CompareOp::Eq, v)
+            if p.urn.is_none() && p.sub.is_none() && !v.is_null() =>
+        {
             out.insert(p.attr.clone(), v.clone());
             true
         }
@@ -505,14 +516,16 @@ pub fn member_refs(v: &Value) -> ScimResult<Vec<MemberRef>> {
         .into_iter()
         .filter(|v| !v.is_null())
         .map(|m| {
-            let o = m
-                .as_object()
-                .ok_or_else(|| ScimError::invalid_value("members must be objects with a \"value\""))?;
+            let o = m.as_object().ok_or_else(|| {
+                ScimError::invalid_value("members must be objects with a \"value\"")
+            })?;
             let value = get_ci(o, "value")
                 .and_then(Value::as_str)
                 .filter(|s| !s.is_empty())
                 .ok_or_else(|| ScimError::invalid_value("each member needs a string \"value\""))?;
-            let kind = get_ci(o, "type").and_then(Value::as_str).map(str::to_string);
+            let kind = get_ci(o, "type")
+                .and_then(Value::as_str)
+                .map(str::to_string);
             Ok(MemberRef {
                 value: value.to_string(),
                 kind,
@@ -563,7 +576,10 @@ pub fn split_group_ops(ops: Vec<PatchOp>) -> ScimResult<Vec<GroupOp>> {
                     continue;
                 };
                 let mut rest = values.clone();
-                let key = rest.keys().find(|k| k.eq_ignore_ascii_case("members")).cloned();
+                let key = rest
+                    .keys()
+                    .find(|k| k.eq_ignore_ascii_case("members"))
+                    .cloned();
                 if let Some(k) = key {
                     let members = member_refs(&rest.remove(&k).unwrap_or(Value::Null))?;
                     out.push(GroupOp::Members(match op.op {
@@ -602,45 +618,67 @@ mod tests {
     #[test]
     fn rfc_add_and_replace_examples() {
         // RFC 7644 §3.5.2.1: add an email; §3.5.2.3: replace a sub-attribute by filter.
-        let u = json!({"userName": "bjensen", "emails": [{"value": "b@example.com", "type": "work"}]});
+        let u =
+            json!({"userName": "bjensen", "emails": [{"value": "b@example.com", "type": "work"}]});
         let out = run(u.clone(), json!([{"op": "add", "path": "emails", "value": [{"value": "babs@jensen.org", "type": "home"}]}])).unwrap();
         assert_eq!(out["emails"].as_array().unwrap().len(), 2);
         let out = run(u, json!([{"op": "replace", "path": "emails[type eq \"work\"].value", "value": "new@example.com"}])).unwrap();
-        assert_eq!(out["emails"], json!([{"value": "new@example.com", "type": "work"}]));
+        assert_eq!(
+            out["emails"],
+            json!([{"value": "new@example.com", "type": "work"}])
+        );
     }
 
     #[test]
     fn entra_capitalised_ops_and_string_booleans() {
         let u = json!({"userName": "a", "active": true});
-        let out = run(u, json!([{"op": "Replace", "path": "active", "value": "False"}])).unwrap();
+        let out = run(
+            u,
+            json!([{"op": "Replace", "path": "active", "value": "False"}]),
+        )
+        .unwrap();
         assert_eq!(out["active"], json!(false));
     }
 
     #[test]
     fn entra_add_creates_the_typed_entry() {
         let u = json!({"userName": "a", "emails": [{"value": "w@x.org", "type": "work", "primary": true}]});
-        let out = run(u, json!([
-            {"op": "Add", "path": "emails[type eq \"other\"].Value", "value": "o@x.org"},
-            {"op": "Replace", "path": "emails[type eq \"work\"].value", "value": "w2@x.org"}
-        ])).unwrap();
-        assert_eq!(out["emails"], json!([
-            {"value": "w2@x.org", "type": "work", "primary": true},
-            {"type": "other", "value": "o@x.org"}
-        ]));
+        let out = run(
+            u,
+            json!([
+                {"op": "Add", "path": "emails[type eq \"other\"].Value", "value": "o@x.org"},
+                {"op": "Replace", "path": "emails[type eq \"work\"].value", "value": "w2@x.org"}
+            ]),
+        )
+        .unwrap();
+        assert_eq!(
+            out["emails"],
+            json!([
+                {"value": "w2@x.org", "type": "work", "primary": true},
+                {"type": "other", "value": "o@x.org"}
+            ])
+        );
     }
 
     #[test]
     fn pathless_values_with_dotted_and_urn_keys() {
         let u = json!({"userName": "a", "name": {"familyName": "F"}});
-        let out = run(u, json!([{"op": "replace", "value": {
-            "displayName": "x", "name.givenName": "y",
-            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber": "z",
-            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager": "boss",
-            "id": "u1", "meta": {}, "schemas": []
-        }}])).unwrap();
+        let out = run(
+            u,
+            json!([{"op": "replace", "value": {
+                "displayName": "x", "name.givenName": "y",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber": "z",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager": "boss",
+                "id": "u1", "meta": {}, "schemas": []
+            }}]),
+        )
+        .unwrap();
         assert_eq!(out["name"], json!({"familyName": "F", "givenName": "y"}));
         assert_eq!(out["displayName"], json!("x"));
-        assert_eq!(out[ENTERPRISE_USER_URN], json!({"employeeNumber": "z", "manager": {"value": "boss"}}));
+        assert_eq!(
+            out[ENTERPRISE_USER_URN],
+            json!({"employeeNumber": "z", "manager": {"value": "boss"}})
+        );
     }
 
     #[test]
@@ -648,13 +686,29 @@ mod tests {
         let u = json!({"userName": "a"});
         let e = run(u.clone(), json!([{"op": "remove"}])).unwrap_err();
         assert_eq!(e.scim_type, Some(crate::scim::error::ScimType::NoTarget));
-        let e = run(u.clone(), json!([{"op": "replace", "path": "groups", "value": []}])).unwrap_err();
+        let e = run(
+            u.clone(),
+            json!([{"op": "replace", "path": "groups", "value": []}]),
+        )
+        .unwrap_err();
         assert_eq!(e.scim_type, Some(crate::scim::error::ScimType::Mutability));
-        let e = run(u.clone(), json!([{"op": "replace", "value": {"id": "other"}}])).unwrap_err();
+        let e = run(
+            u.clone(),
+            json!([{"op": "replace", "value": {"id": "other"}}]),
+        )
+        .unwrap_err();
         assert_eq!(e.scim_type, Some(crate::scim::error::ScimType::Mutability));
-        let e = run(u.clone(), json!([{"op": "replace", "path": "bogus", "value": 1}])).unwrap_err();
+        let e = run(
+            u.clone(),
+            json!([{"op": "replace", "path": "bogus", "value": 1}]),
+        )
+        .unwrap_err();
         assert_eq!(e.scim_type, Some(crate::scim::error::ScimType::InvalidPath));
-        let e = run(u.clone(), json!([{"op": "replace", "path": "emails[value co \"x\"]", "value": {"value": "y"}}])).unwrap_err();
+        let e = run(
+            u.clone(),
+            json!([{"op": "replace", "path": "emails[value co \"x\"]", "value": {"value": "y"}}]),
+        )
+        .unwrap_err();
         assert_eq!(e.scim_type, Some(crate::scim::error::ScimType::NoTarget));
         let e = run(u, json!([{"op": "jump", "path": "x"}])).unwrap_err();
         assert_eq!(e.status, 400);
@@ -664,8 +718,15 @@ mod tests {
     fn remove_by_filter_and_primary_moves() {
         let u = json!({"userName": "a", "phoneNumbers": [
             {"value": "1", "type": "work", "primary": true}, {"value": "2", "type": "mobile"}]});
-        let out = run(u.clone(), json!([{"op": "remove", "path": "phoneNumbers[type eq \"work\"]"}])).unwrap();
-        assert_eq!(out["phoneNumbers"], json!([{"value": "2", "type": "mobile"}]));
+        let out = run(
+            u.clone(),
+            json!([{"op": "remove", "path": "phoneNumbers[type eq \"work\"]"}]),
+        )
+        .unwrap();
+        assert_eq!(
+            out["phoneNumbers"],
+            json!([{"value": "2", "type": "mobile"}])
+        );
         let out = run(u, json!([{"op": "add", "path": "phoneNumbers", "value": [{"value": "3", "primary": true}]}])).unwrap();
         assert_eq!(out["phoneNumbers"][0]["primary"], json!(false));
         assert_eq!(out["phoneNumbers"][2]["primary"], json!(true));
@@ -682,9 +743,17 @@ mod tests {
         let split = split_group_ops(ops).unwrap();
         assert_eq!(split.len(), 5);
         assert!(matches!(&split[0], GroupOp::Members(MemberChange::Add(m)) if m.len() == 2));
-        assert_eq!(split[1], GroupOp::Members(MemberChange::Remove(vec!["u1".into()])));
-        assert!(matches!(&split[2], GroupOp::Members(MemberChange::RemoveWhere(_))));
-        assert!(matches!(&split[3], GroupOp::Members(MemberChange::Replace(m)) if m[0].value == "u3"));
+        assert_eq!(
+            split[1],
+            GroupOp::Members(MemberChange::Remove(vec!["u1".into()]))
+        );
+        assert!(matches!(
+            &split[2],
+            GroupOp::Members(MemberChange::RemoveWhere(_))
+        ));
+        assert!(
+            matches!(&split[3], GroupOp::Members(MemberChange::Replace(m)) if m[0].value == "u3")
+        );
         assert!(matches!(&split[4], GroupOp::Attributes(_)));
     }
 }

@@ -23,7 +23,8 @@ impl PatchPath {
 }
 
 pub fn parse(text: &str) -> ScimResult<PatchPath> {
-    let bad = |e: ScimError| ScimError::invalid_path(format!("invalid path '{text}': {}", e.detail));
+    let bad =
+        |e: ScimError| ScimError::invalid_path(format!("invalid path '{text}': {}", e.detail));
     let mut p = Parser::new(text).map_err(bad)?;
     let attr = p.attr_path().map_err(bad)?;
     let mut path = PatchPath {
@@ -58,7 +59,8 @@ mod tests {
         let p = parse("name.givenName").unwrap();
         assert_eq!(p.sub(), Some("givenName"));
 
-        let p = parse("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager").unwrap();
+        let p =
+            parse("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager").unwrap();
         assert_eq!(p.attr.attr, "manager");
         assert!(p.attr.urn.is_some());
 
@@ -69,9 +71,20 @@ mod tests {
 
     #[test]
     fn bad_paths_are_invalid_path() {
-        for bad in ["", "emails[type eq", "emails]", "na me", "name.givenName[type eq \"x\"]", "1abc"] {
+        for bad in [
+            "",
+            "emails[type eq",
+            "emails]",
+            "na me",
+            "name.givenName[type eq \"x\"]",
+            "1abc",
+        ] {
             let e = parse(bad).unwrap_err();
-            assert_eq!(e.scim_type, Some(super::super::error::ScimType::InvalidPath), "{bad}");
+            assert_eq!(
+                e.scim_type,
+                Some(super::super::error::ScimType::InvalidPath),
+                "{bad}"
+            );
         }
     }
 }

@@ -36,11 +36,7 @@ pub fn normalize(rt: &ResourceType, input: &Object) -> ScimResult<Object> {
                         set_in_extension(&mut out, urn, schema.attribute(k), k, v)?;
                     }
                 }
-                _ => {
-                    return Err(ScimError::invalid_value(format!(
-                        "{urn} must be an object"
-                    )))
-                }
+                _ => return Err(ScimError::invalid_value(format!("{urn} must be an object"))),
             }
             continue;
         }
@@ -157,10 +153,7 @@ fn check_required(rt: &ResourceType, out: &Object) -> ScimResult<()> {
         match out.get(a.name) {
             Some(Value::String(s)) if !s.trim().is_empty() => {}
             Some(Value::String(_)) | None => {
-                return Err(ScimError::invalid_value(format!(
-                    "{} is required",
-                    a.name
-                )))
+                return Err(ScimError::invalid_value(format!("{} is required", a.name)))
             }
             Some(_) => {}
         }
@@ -203,11 +196,7 @@ pub fn normalize_value(attr: &Attribute, value: &Value, path: &str) -> ScimResul
 }
 
 fn normalize_single(attr: &Attribute, value: &Value, path: &str) -> ScimResult<Option<Value>> {
-    let wrong = |what: &str| {
-        Err(ScimError::invalid_value(format!(
-            "{path} must be {what}"
-        )))
-    };
+    let wrong = |what: &str| Err(ScimError::invalid_value(format!("{path} must be {what}")));
     match (attr.ty, value) {
         (_, Value::Null) => Ok(None),
         (AttrType::Complex, Value::Object(o)) => {
@@ -299,8 +288,14 @@ pub fn render(
     }
     let mut m = Object::new();
     m.insert("resourceType".into(), Value::from(rt.name));
-    m.insert("created".into(), Value::from(time::format_ms(meta.created_ms)));
-    m.insert("lastModified".into(), Value::from(time::format_ms(meta.modified_ms)));
+    m.insert(
+        "created".into(),
+        Value::from(time::format_ms(meta.created_ms)),
+    );
+    m.insert(
+        "lastModified".into(),
+        Value::from(time::format_ms(meta.modified_ms)),
+    );
     m.insert("location".into(), Value::from(location));
     m.insert("version".into(), Value::from(meta.etag()));
     out.insert("meta".into(), Value::Object(m));
@@ -325,7 +320,11 @@ struct Selector {
 }
 
 impl Projection {
-    pub fn parse(rt: &ResourceType, attributes: Option<&str>, excluded: Option<&str>) -> Projection {
+    pub fn parse(
+        rt: &ResourceType,
+        attributes: Option<&str>,
+        excluded: Option<&str>,
+    ) -> Projection {
         let list = |s: Option<&str>| -> Vec<Selector> {
             s.unwrap_or_default()
                 .split(',')
@@ -350,7 +349,10 @@ impl Projection {
         if !self.include.is_empty() {
             return self.include.iter().any(|s| s.top == name);
         }
-        !self.exclude.iter().any(|s| s.top == name && s.inner.is_none() && s.sub.is_none())
+        !self
+            .exclude
+            .iter()
+            .any(|s| s.top == name && s.inner.is_none() && s.sub.is_none())
     }
 
     pub fn apply(&self, rt: &ResourceType, resource: &mut Object) {
@@ -477,7 +479,10 @@ fn pick(v: Value, picks: &[&Selector]) -> Option<Value> {
 fn keep_subs(v: Value, subs: &[&str]) -> Option<Value> {
     match v {
         Value::Object(o) => {
-            let m: Object = o.into_iter().filter(|(k, _)| subs.contains(&k.as_str())).collect();
+            let m: Object = o
+                .into_iter()
+                .filter(|(k, _)| subs.contains(&k.as_str()))
+                .collect();
             (!m.is_empty()).then_some(Value::Object(m))
         }
         Value::Array(a) => {
@@ -539,7 +544,10 @@ mod tests {
         }));
         let out = normalize(&USER, &input).unwrap();
         assert_eq!(out[ENTERPRISE_USER_URN], json!({"employeeNumber": "42"}));
-        assert_eq!(out["urn:ietf:params:scim:schemas:extension:acme:2.0:User"], json!({"badge": "7"}));
+        assert_eq!(
+            out["urn:ietf:params:scim:schemas:extension:acme:2.0:User"],
+            json!({"badge": "7"})
+        );
     }
 
     #[test]
@@ -556,14 +564,23 @@ mod tests {
 
     #[test]
     fn projection_keeps_id_and_schemas() {
-        let meta = Meta { created_ms: 0, modified_ms: 0, version: 1 };
-        let data = obj(json!({"userName": "a", "title": "t", "name": {"givenName": "g", "familyName": "f"},
-            ENTERPRISE_USER_URN: {"department": "d", "costCenter": "c"}}));
+        let meta = Meta {
+            created_ms: 0,
+            modified_ms: 0,
+            version: 1,
+        };
+        let data = obj(
+            json!({"userName": "a", "title": "t", "name": {"givenName": "g", "familyName": "f"},
+            ENTERPRISE_USER_URN: {"department": "d", "costCenter": "c"}}),
+        );
         let full = render(&USER, "1", &data, vec![], &meta, "http://x/Users/1");
         let mut r = full.clone();
         Projection::parse(&USER, Some("name.givenName,urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"), None).apply(&USER, &mut r);
-        assert_eq!(Value::Object(r), json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE_USER_URN], "id": "1",
-            "name": {"givenName": "g"}, ENTERPRISE_USER_URN: {"department": "d"}}));
+        assert_eq!(
+            Value::Object(r),
+            json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE_USER_URN], "id": "1",
+            "name": {"givenName": "g"}, ENTERPRISE_USER_URN: {"department": "d"}})
+        );
         let mut r = full.clone();
         let p = Projection::parse(&USER, None, Some("title,name.familyName,meta,id"));
         assert!(p.wants("userName") && !p.wants("title"));

@@ -211,7 +211,10 @@ pub const ENTERPRISE_USER_URN: &str = "urn:ietf:params:scim:schemas:extension:en
 const fn plural(types: &'static [&'static str], value: Attribute) -> [Attribute; 4] {
     [
         value,
-        string("display", "A human-readable name, primarily used for display purposes."),
+        string(
+            "display",
+            "A human-readable name, primarily used for display purposes.",
+        ),
         string("type", "A label indicating the attribute's function.").canonical(types),
         attr(
             "primary",
@@ -237,11 +240,16 @@ const PHOTO_SUB: [Attribute; 4] = plural(
     &["photo", "thumbnail"],
     attr("value", AttrType::Reference, "URL of a photo of the User.").refs(&["external"]),
 );
-const ENTITLEMENT_SUB: [Attribute; 4] = plural(&[], string("value", "The value of an entitlement."));
+const ENTITLEMENT_SUB: [Attribute; 4] =
+    plural(&[], string("value", "The value of an entitlement."));
 const ROLE_SUB: [Attribute; 4] = plural(&[], string("value", "The value of a role."));
 const X509_SUB: [Attribute; 4] = plural(
     &[],
-    attr("value", AttrType::Binary, "The value of an X.509 certificate."),
+    attr(
+        "value",
+        AttrType::Binary,
+        "The value of an X.509 certificate.",
+    ),
 );
 
 const NAME_SUB: [Attribute; 6] = [
@@ -254,15 +262,17 @@ const NAME_SUB: [Attribute; 6] = [
 ];
 
 const ADDRESS_SUB: [Attribute; 8] = [
-    string("formatted", "The full mailing address, formatted for display."),
+    string(
+        "formatted",
+        "The full mailing address, formatted for display.",
+    ),
     string("streetAddress", "The full street address component."),
     string("locality", "The city or locality component."),
     string("region", "The state or region component."),
     string("postalCode", "The zip code or postal code component."),
     string("country", "The country name component."),
-    string("type", "A label indicating the attribute's function.").canonical(&[
-        "work", "home", "other",
-    ]),
+    string("type", "A label indicating the attribute's function.")
+        .canonical(&["work", "home", "other"]),
     attr(
         "primary",
         AttrType::Boolean,
@@ -282,45 +292,97 @@ const USER_GROUP_SUB: [Attribute; 4] = [
 ];
 
 const USER_ATTRIBUTES: [Attribute; 21] = [
-    string("userName", "Unique identifier for the User, issued by the provisioning client.")
-        .required()
-        .unique(),
+    string(
+        "userName",
+        "Unique identifier for the User, issued by the provisioning client.",
+    )
+    .required()
+    .unique(),
     complex("name", "The components of the User's real name.", &NAME_SUB),
-    string("displayName", "The name of the User, suitable for display to end-users."),
+    string(
+        "displayName",
+        "The name of the User, suitable for display to end-users.",
+    ),
     string("nickName", "The casual way to address the User."),
-    attr("profileUrl", AttrType::Reference, "A URI of the User's online profile.")
-        .refs(&["external"]),
+    attr(
+        "profileUrl",
+        AttrType::Reference,
+        "A URI of the User's online profile.",
+    )
+    .refs(&["external"]),
     string("title", "The User's title, such as \"Vice President\"."),
-    string("userType", "The relationship between the organization and the User."),
-    string("preferredLanguage", "The User's preferred written or spoken language."),
+    string(
+        "userType",
+        "The relationship between the organization and the User.",
+    ),
+    string(
+        "preferredLanguage",
+        "The User's preferred written or spoken language.",
+    ),
     string("locale", "The User's default location for localization."),
-    string("timezone", "The User's time zone in the IANA Time Zone database format."),
-    attr("active", AttrType::Boolean, "The User's administrative status."),
-    string("password", "The User's cleartext password; never stored or returned.")
-        .mutability(Mutability::WriteOnly)
-        .returned(Returned::Never),
+    string(
+        "timezone",
+        "The User's time zone in the IANA Time Zone database format.",
+    ),
+    attr(
+        "active",
+        AttrType::Boolean,
+        "The User's administrative status.",
+    ),
+    string(
+        "password",
+        "The User's cleartext password; never stored or returned.",
+    )
+    .mutability(Mutability::WriteOnly)
+    .returned(Returned::Never),
     complex("emails", "Email addresses for the User.", &EMAIL_SUB).multi(),
     complex("phoneNumbers", "Phone numbers for the User.", &PHONE_SUB).multi(),
     complex("ims", "Instant messaging addresses for the User.", &IMS_SUB).multi(),
     complex("photos", "URLs of photos of the User.", &PHOTO_SUB).multi(),
-    complex("addresses", "Physical mailing addresses for the User.", &ADDRESS_SUB).multi(),
+    complex(
+        "addresses",
+        "Physical mailing addresses for the User.",
+        &ADDRESS_SUB,
+    )
+    .multi(),
     complex("groups", "The groups the User belongs to.", &USER_GROUP_SUB)
         .multi()
         .mutability(Mutability::ReadOnly),
-    complex("entitlements", "Entitlements of the User.", &ENTITLEMENT_SUB).multi(),
+    complex(
+        "entitlements",
+        "Entitlements of the User.",
+        &ENTITLEMENT_SUB,
+    )
+    .multi(),
     complex("roles", "Roles of the User.", &ROLE_SUB).multi(),
-    complex("x509Certificates", "X.509 certificates of the User.", &X509_SUB).multi(),
+    complex(
+        "x509Certificates",
+        "X.509 certificates of the User.",
+        &X509_SUB,
+    )
+    .multi(),
 ];
 
 const MANAGER_SUB: [Attribute; 3] = [
-    string("value", "The id of the SCIM resource representing the User's manager."),
-    attr("$ref", AttrType::Reference, "The URI of the manager's resource.").refs(&["User"]),
+    string(
+        "value",
+        "The id of the SCIM resource representing the User's manager.",
+    ),
+    attr(
+        "$ref",
+        AttrType::Reference,
+        "The URI of the manager's resource.",
+    )
+    .refs(&["User"]),
     string("displayName", "The displayName of the User's manager.")
         .mutability(Mutability::ReadOnly),
 ];
 
 const ENTERPRISE_ATTRIBUTES: [Attribute; 6] = [
-    string("employeeNumber", "Numeric or alphanumeric identifier assigned to a person."),
+    string(
+        "employeeNumber",
+        "Numeric or alphanumeric identifier assigned to a person.",
+    ),
     string("costCenter", "Identifies the name of a cost center."),
     string("organization", "Identifies the name of an organization."),
     string("division", "Identifies the name of a division."),
@@ -330,9 +392,13 @@ const ENTERPRISE_ATTRIBUTES: [Attribute; 6] = [
 
 const MEMBER_SUB: [Attribute; 4] = [
     string("value", "Identifier of the member of this Group.").mutability(Mutability::Immutable),
-    attr("$ref", AttrType::Reference, "The URI of the member resource.")
-        .refs(&["User", "Group"])
-        .mutability(Mutability::Immutable),
+    attr(
+        "$ref",
+        AttrType::Reference,
+        "The URI of the member resource.",
+    )
+    .refs(&["User", "Group"])
+    .mutability(Mutability::Immutable),
     string("type", "The type of the member.")
         .canonical(&["User", "Group"])
         .mutability(Mutability::Immutable),
@@ -368,13 +434,24 @@ pub static GROUP_SCHEMA: Schema = Schema {
 };
 
 const META_SUB: [Attribute; 5] = [
-    string("resourceType", "The name of the resource type of the resource.")
-        .case_exact()
-        .mutability(Mutability::ReadOnly),
-    attr("created", AttrType::DateTime, "When the resource was added.")
-        .mutability(Mutability::ReadOnly),
-    attr("lastModified", AttrType::DateTime, "When the resource was last changed.")
-        .mutability(Mutability::ReadOnly),
+    string(
+        "resourceType",
+        "The name of the resource type of the resource.",
+    )
+    .case_exact()
+    .mutability(Mutability::ReadOnly),
+    attr(
+        "created",
+        AttrType::DateTime,
+        "When the resource was added.",
+    )
+    .mutability(Mutability::ReadOnly),
+    attr(
+        "lastModified",
+        AttrType::DateTime,
+        "When the resource was last changed.",
+    )
+    .mutability(Mutability::ReadOnly),
     attr("location", AttrType::Reference, "The URI of the resource.")
         .case_exact()
         .mutability(Mutability::ReadOnly),
@@ -385,13 +462,19 @@ const META_SUB: [Attribute; 5] = [
 
 /// RFC 7643 §3.1: attributes every resource has, outside any schema document.
 pub static COMMON_ATTRIBUTES: [Attribute; 3] = [
-    string("id", "Unique identifier for the resource, assigned by the service provider.")
-        .case_exact()
-        .mutability(Mutability::ReadOnly)
-        .returned(Returned::Always)
-        .unique(),
-    string("externalId", "Identifier of the resource as defined by the provisioning client.")
-        .case_exact(),
+    string(
+        "id",
+        "Unique identifier for the resource, assigned by the service provider.",
+    )
+    .case_exact()
+    .mutability(Mutability::ReadOnly)
+    .returned(Returned::Always)
+    .unique(),
+    string(
+        "externalId",
+        "Identifier of the resource as defined by the provisioning client.",
+    )
+    .case_exact(),
     complex("meta", "Resource metadata.", &META_SUB).mutability(Mutability::ReadOnly),
 ];
 
@@ -519,11 +602,13 @@ mod tests {
         let r = USER.resolve(None, "USERNAME").unwrap();
         assert_eq!(r.name, "userName");
         let r = USER
-            .resolve(Some("urn:ietf:params:scim:schemas:extension:enterprise:2.0:user"), "DEPARTMENT")
+            .resolve(
+                Some("urn:ietf:params:scim:schemas:extension:enterprise:2.0:user"),
+                "DEPARTMENT",
+            )
             .unwrap();
         assert_eq!(r.container, Container::Extension(ENTERPRISE_USER_URN));
         assert_eq!(r.name, "department");
         assert!(USER.resolve(None, "nonsense").is_none());
     }
-
 }

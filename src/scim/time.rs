@@ -29,7 +29,15 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (if m <= 2 { yoe + era * 400 + 1 } else { yoe + era * 400 }, m, d)
+    (
+        if m <= 2 {
+            yoe + era * 400 + 1
+        } else {
+            yoe + era * 400
+        },
+        m,
+        d,
+    )
 }
 
 pub fn format_ms(ms: i64) -> String {
@@ -51,7 +59,9 @@ pub fn parse_ms(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
         let t = s.get(r)?;
-        t.bytes().all(|c| c.is_ascii_digit()).then(|| t.parse().ok())?
+        t.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| t.parse().ok())?
     };
     if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
         return None;
@@ -101,7 +111,10 @@ mod tests {
         assert_eq!(parse_ms(&format_ms(ms)), Some(ms));
         assert_eq!(format_ms(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(parse_ms("2011-05-13T04:42:34Z"), Some(1_305_261_754_000));
-        assert_eq!(parse_ms("2011-05-13T06:42:34+02:00"), Some(1_305_261_754_000));
+        assert_eq!(
+            parse_ms("2011-05-13T06:42:34+02:00"),
+            Some(1_305_261_754_000)
+        );
         assert_eq!(parse_ms("2011-05-13T04:42:34.5Z"), Some(1_305_261_754_500));
         assert_eq!(parse_ms("2011-13-13T04:42:34Z"), None);
         assert_eq!(parse_ms("yesterday"), None);
