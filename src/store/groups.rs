@@ -177,11 +177,14 @@ pub fn kind_of(conn: &Connection, id: &str) -> StoreResult<Option<&'static str>>
     Ok(kind.map(|k| if k == "User" { "User" } else { "Group" }))
 }
 
-/// Resolves member references to (id, kind), or returns the ids that name nothing.
+/// A member id with what it names: "User" or "Group".
+pub type ResolvedMember = (String, &'static str);
+
+/// Resolves member references, or returns the ids that name nothing.
 pub fn resolve_members(
     conn: &Connection,
     refs: &[MemberRef],
-) -> StoreResult<Result<Vec<(String, &'static str)>, Vec<String>>> {
+) -> StoreResult<Result<Vec<ResolvedMember>, Vec<String>>> {
     let mut found = Vec::with_capacity(refs.len());
     let mut unknown = Vec::new();
     for r in refs {
