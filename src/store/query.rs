@@ -493,7 +493,9 @@ pub struct ListQuery {
     table: &'static str,
     where_sql: String,
     order: String,
+    /// Filter parameters first, then the sort expression's.
     params: Vec<SqlValue>,
+    filter_params: usize,
 }
 
 pub fn compile(
@@ -512,6 +514,7 @@ pub fn compile(
         Some(f) => c.compile(f, Scope::Resource)?,
         None => "1".into(),
     };
+    let filter_params = c.params.len();
     let dir = if descending { "DESC" } else { "ASC" };
     // Missing values sort last either way; seq keeps pages stable between requests.
     let order = match sort.and_then(|s| c.order_by(s)) {
@@ -523,6 +526,7 @@ pub fn compile(
         where_sql,
         order,
         params: c.params,
+        filter_params,
     })
 }
 
@@ -552,7 +556,9 @@ impl ListQuery {
         let mut params = self.params.clone();
         let total: i64 = conn
             .prepare_cached(&format!("SELECT count(*) FROM {t} WHERE {w}"))?
-            .query_row(params_from_iter(params.iter()), |r| r.get(0))?;
+            .query_row(params_from_iter(params[..self.filter_params].iter()), |r| {
+                r.get(0)
+            })?;
         if limit == 0 || offset >= total {
             return Ok((total, vec![]));
         }
