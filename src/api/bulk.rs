@@ -142,7 +142,7 @@ fn substitute_path(path: &str, ids: &HashMap<String, String>) -> String {
 }
 
 /// Breaks a cycle: takes the unresolved members out of a pending group create.
-fn defer_members(op: &mut Op, ids: &HashMap<String, String>) -> bool {
+fn defer_members(op: &mut Op, ids: &HashMap<String, String>, defined: &[String]) -> bool {
     if op.method != Method::Post || op.deferred_members.is_some() {
         return false;
     }
@@ -165,6 +165,15 @@ fn defer_members(op: &mut Op, ids: &HashMap<String, String>) -> bool {
             .and_then(|s| s.strip_prefix("bulkId:"))
             .is_some_and(|b| !ids.contains_key(b))
     };
+    let refs: Vec<&str> = members
+        .iter()
+        .filter_map(|m| m.get("value").and_then(Value::as_str))
+        .filter_map(|s| s.strip_prefix("bulkId:"))
+        .collect();
+    // Only references that a later operation will create can wait.
+    if refs.iter().any(|r| !defined.iter().any(|d| d == r)) {
+        return false;
+    }
     let (later, now): (Vec<Value>, Vec<Value>) = members.drain(..).partition(pending);
     *members = now;
     op.deferred_members = Some(later);
@@ -196,11 +205,11 @@ pub(super) fn handle(conn: &mut Connection, req: &Request) -> ScimResult<Respons
             // members, or fail an operation whose bulkId can never resolve.
             None => match (0..pending.len()).find(|&p| {
                 let mut trial = pending[p].clone();
-                defer_members(&mut trial, &ids)
+                defer_members(&mut trial, &ids, &defined)
                     && references(&trial).iter().all(|r| ids.contains_key(r))
             }) {
                 Some(p) => {
-                    defer_members(&mut pending[p], &ids);
+                    defer_members(&mut pending[p], &ids, &defined);
                     p
                 }
                 None => {
@@ -258,23 +267,29 @@ pub(super) fn handle(conn: &mut Connection, req: &Request) -> ScimResult<Respons
                 continue;
             }
         }
-        if op.follow_up {
-            // The follow-up of a deferred create: report only a failure, on the create's line.
-            if response.status >= 400 {
-                if let Some(r) = results.iter_mut().find(|(i, _)| *i == op.index) {
-                    r.1["status"] = Value::from(response.status.to_string());
-                    r.1["response"] = response.body.clone().unwrap_or(Value::Null);
-                }
-            }
+        if op.follow_up && response.status < 400 {
             continue;
         }
-        results.push((op.index, outcome(&op, &response, Some(&location))));
+        report(&mut results, &op, outcome(&op, &response, Some(&location)));
     }
     results.sort_by_key(|(i, _)| *i);
     Ok(Response::json(
         200,
         json!({"schemas": [BULK_RESPONSE_URN], "Operations": results.into_iter().map(|(_, v)| v).collect::<Vec<_>>()}),
     ))
+}
+
+/// Records an operation's outcome; a deferred create's follow-up reports a failure on the
+/// create's own line.
+fn report(results: &mut Vec<(usize, Value)>, op: &Op, outcome: Value) {
+    if op.follow_up {
+        if let Some(r) = results.iter_mut().find(|(i, _)| *i == op.index) {
+            r.1["status"] = outcome["status"].clone();
+            r.1["response"] = outcome["response"].clone();
+        }
+        return;
+    }
+    results.push((op.index, outcome));
 }
 
 /// Runs one operation; returns its response and the resource's absolute URL.
