@@ -115,10 +115,14 @@ fn okta_group_push() {
     s.patch(&format!("/Groups/{gid}"), json!({"Operations": [{"op": "replace", "path": "members", "value": [{"value": a}, {"value": c}]}]}));
     assert_eq!(member_ids(&s, &gid), set(&[&a, &c]));
     // PUT the whole group.
-    let r = s.put(&format!("/Groups/{gid}"), json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "id": gid, "displayName": "Eng", "members": [{"value": b}]}));
+    let r = s.put(&format!("/Groups/{gid}"), json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "id": gid, "displayName": "Eng", "members": [{"value": b, "display": "Bob"}]}));
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.json()["members"][0]["value"], Value::from(b.clone()));
-    assert_eq!(r.json()["members"][0]["display"], "b@x.org");
+    assert_eq!(
+        r.json()["members"][0]["display"],
+        "Bob",
+        "display round-trips as sent"
+    );
     assert!(r.json()["members"][0]["$ref"]
         .as_str()
         .unwrap()

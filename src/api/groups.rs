@@ -57,7 +57,7 @@ fn parse_body(req: &Request) -> ScimResult<(Object, Option<Vec<MemberRef>>)> {
 }
 
 /// Member ids must name existing users or groups; unknown ones fail the whole request.
-fn resolve(tx: &Connection, refs: &[MemberRef]) -> ScimResult<Vec<(String, &'static str)>> {
+fn resolve(tx: &Connection, refs: &[MemberRef]) -> ScimResult<Vec<groups::ResolvedMember>> {
     match groups::resolve_members(tx, refs)? {
         Ok(found) => Ok(found),
         Err(unknown) => Err(ScimError::invalid_value(format!(

@@ -43,6 +43,8 @@ fn computed(
             return Ok(vec![("groups", Value::Array(list))]);
         }
     }
+    // A member's `display` is returned as the client sent it: clients (and the scim2-tester
+    // suite) compare members value for value after a PATCH.
     if rt.name == GROUP.name && proj.wants("members") {
         let list: Vec<Value> = groups::members(conn, s.seq, 0, -1)?
             .into_iter()

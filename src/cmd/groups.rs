@@ -64,7 +64,7 @@ pub fn run(db: &Path, cmd: GroupsCommand) -> anyhow::Result<u8> {
             if !page.is_empty() {
                 let rows: Vec<Vec<String>> = page
                     .into_iter()
-                    .map(|m| vec![m.id, m.kind, m.display.unwrap_or_default()])
+                    .map(|m| vec![m.id, m.kind, m.display.or(m.name).unwrap_or_default()])
                     .collect();
                 writeln!(out)?;
                 print_table(&mut out, &["MEMBER ID", "TYPE", "DISPLAY"], &rows)?;

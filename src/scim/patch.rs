@@ -79,6 +79,27 @@ fn parse_op(v: &Value) -> ScimResult<PatchOp> {
 /// leaving it normalized and valid, or fails without a partial result being used.
 pub fn apply(rt: &ResourceType, id: &str, data: &mut Object, op: &PatchOp) -> ScimResult<()> {
     match &op.path {
+        Some(p) if whole_extension(rt, p).is_some() => {
+            let urn = whole_extension(rt, p).expect("checked");
+            match (op.op, &op.value) {
+                (OpKind::Remove, _) => {
+                    data.remove(urn);
+                }
+                (_, Some(Value::Object(values))) => {
+                    if op.op == OpKind::Replace {
+                        data.remove(urn);
+                    }
+                    let mut wrapped = Object::new();
+                    wrapped.insert(urn.to_string(), Value::Object(values.clone()));
+                    apply_pathless(rt, id, data, OpKind::Add, &wrapped)?;
+                }
+                _ => {
+                    return Err(ScimError::invalid_value(format!(
+                        "{urn} takes an object value"
+                    )))
+                }
+            }
+        }
         Some(p) => apply_path(rt, data, op.op, p, op.value.as_ref(), true)?,
         None => {
             let Some(Value::Object(values)) = &op.value else {
@@ -91,6 +112,15 @@ pub fn apply(rt: &ResourceType, id: &str, data: &mut Object, op: &PatchOp) -> Sc
     }
     *data = normalize(rt, data)?;
     Ok(())
+}
+
+/// A path that names a whole known extension (`urn:...:enterprise:2.0:User`).
+fn whole_extension(rt: &ResourceType, p: &PatchPath) -> Option<&'static str> {
+    if p.filter.is_some() || p.attr.sub.is_some() {
+        return None;
+    }
+    let text = format!("{}:{}", p.attr.urn.as_deref()?, p.attr.attr);
+    rt.schema_urn_key(&text).filter(|u| !rt.is_core_urn(u))
 }
 
 /// `{"op":"replace","value":{"active":false,"name.givenName":"x","urn:...:User:department":"y"}}`:
@@ -484,6 +514,8 @@ fn drop_valueless(container: &mut Object, name: &str, attr: Option<&Attribute>) 
 pub struct MemberRef {
     pub value: String,
     pub kind: Option<String>,
+    /// Kept as the client sent it and returned unchanged.
+    pub display: Option<String>,
 }
 
 /// What a Group PATCH operation does to the membership table.
@@ -523,12 +555,11 @@ pub fn member_refs(v: &Value) -> ScimResult<Vec<MemberRef>> {
                 .and_then(Value::as_str)
                 .filter(|s| !s.is_empty())
                 .ok_or_else(|| ScimError::invalid_value("each member needs a string \"value\""))?;
-            let kind = get_ci(o, "type")
-                .and_then(Value::as_str)
-                .map(str::to_string);
+            let text = |k: &str| get_ci(o, k).and_then(Value::as_str).map(str::to_string);
             Ok(MemberRef {
                 value: value.to_string(),
-                kind,
+                kind: text("type"),
+                display: text("display"),
             })
         })
         .collect()
@@ -679,6 +710,25 @@ mod tests {
             out[ENTERPRISE_USER_URN],
             json!({"employeeNumber": "z", "manager": {"value": "boss"}})
         );
+    }
+
+    #[test]
+    fn whole_extension_paths() {
+        let u =
+            json!({"userName": "a", ENTERPRISE_USER_URN: {"department": "d", "costCenter": "c"}});
+        let out = run(u.clone(), json!([{"op": "add", "path": ENTERPRISE_USER_URN, "value": {"schemas": [ENTERPRISE_USER_URN], "employeeNumber": "1", "manager": {"value": "m", "$ref": "http://x/Users/m"}}}])).unwrap();
+        assert_eq!(
+            out[ENTERPRISE_USER_URN],
+            json!({"department": "d", "costCenter": "c", "employeeNumber": "1", "manager": {"value": "m", "$ref": "http://x/Users/m"}})
+        );
+        let out = run(
+            u.clone(),
+            json!([{"op": "replace", "path": ENTERPRISE_USER_URN, "value": {"division": "v"}}]),
+        )
+        .unwrap();
+        assert_eq!(out[ENTERPRISE_USER_URN], json!({"division": "v"}));
+        let out = run(u, json!([{"op": "remove", "path": ENTERPRISE_USER_URN}])).unwrap();
+        assert!(out.get(ENTERPRISE_USER_URN).is_none());
     }
 
     #[test]

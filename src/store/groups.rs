@@ -133,7 +133,10 @@ pub fn delete(conn: &Connection, id: &str, now: i64) -> StoreResult<bool> {
 pub struct Member {
     pub id: String,
     pub kind: String,
+    /// `display` as the client sent it.
     pub display: Option<String>,
+    /// The member's own name (displayName, else userName), for people reading the CLI.
+    pub name: Option<String>,
 }
 
 /// Members of a group in a stable order, a page at a time (`limit` < 0: all of them).
@@ -144,7 +147,7 @@ pub fn members(
     limit: i64,
 ) -> StoreResult<Vec<Member>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT m.member_id, m.member_type, COALESCE(u.display_name, u.user_name, g.display_name)
+        "SELECT m.member_id, m.member_type, m.display, COALESCE(u.display_name, u.user_name, g.display_name)
          FROM members m
          LEFT JOIN users u ON m.member_type = 'User' AND u.id = m.member_id
          LEFT JOIN groups g ON m.member_type = 'Group' AND g.id = m.member_id
@@ -155,6 +158,7 @@ pub fn members(
             id: r.get(0)?,
             kind: r.get(1)?,
             display: r.get(2)?,
+            name: r.get(3)?,
         })
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
@@ -177,8 +181,8 @@ pub fn kind_of(conn: &Connection, id: &str) -> StoreResult<Option<&'static str>>
     Ok(kind.map(|k| if k == "User" { "User" } else { "Group" }))
 }
 
-/// A member id with what it names: "User" or "Group".
-pub type ResolvedMember = (String, &'static str);
+/// A member id, what it names ("User" or "Group"), and the client's `display`.
+pub type ResolvedMember = (String, &'static str, Option<String>);
 
 /// Resolves member references, or returns the ids that name nothing.
 pub fn resolve_members(
@@ -189,7 +193,7 @@ pub fn resolve_members(
     let mut unknown = Vec::new();
     for r in refs {
         match kind_of(conn, &r.value)? {
-            Some(kind) => found.push((r.value.clone(), kind)),
+            Some(kind) => found.push((r.value.clone(), kind, r.display.clone())),
             None => unknown.push(r.value.clone()),
         }
     }
@@ -204,14 +208,14 @@ pub fn resolve_members(
 pub fn add_members(
     conn: &Connection,
     group_seq: i64,
-    members: &[(String, &str)],
+    members: &[ResolvedMember],
 ) -> StoreResult<usize> {
     let mut stmt = conn.prepare_cached(
-        "INSERT OR IGNORE INTO members (group_seq, member_id, member_type) VALUES (?1, ?2, ?3)",
+        "INSERT OR IGNORE INTO members (group_seq, member_id, member_type, display) VALUES (?1, ?2, ?3, ?4)",
     )?;
     let mut added = 0;
-    for (id, kind) in members {
-        added += stmt.execute(params![group_seq, id, kind])?;
+    for (id, kind, display) in members {
+        added += stmt.execute(params![group_seq, id, kind, display])?;
     }
     Ok(added)
 }
@@ -252,18 +256,18 @@ pub fn remove_all_members(conn: &Connection, group_seq: i64) -> StoreResult<usiz
 pub fn replace_members(
     conn: &Connection,
     group_seq: i64,
-    members: &[(String, &str)],
+    members: &[ResolvedMember],
 ) -> StoreResult<(usize, usize)> {
     conn.execute_batch(
-        "CREATE TEMP TABLE IF NOT EXISTS wanted_members (member_id TEXT PRIMARY KEY, member_type TEXT NOT NULL);
+        "CREATE TEMP TABLE IF NOT EXISTS wanted_members (member_id TEXT PRIMARY KEY, member_type TEXT NOT NULL, display TEXT);
          DELETE FROM temp.wanted_members;",
     )?;
     {
         let mut stmt = conn.prepare_cached(
-            "INSERT OR IGNORE INTO temp.wanted_members (member_id, member_type) VALUES (?1, ?2)",
+            "INSERT OR IGNORE INTO temp.wanted_members (member_id, member_type, display) VALUES (?1, ?2, ?3)",
         )?;
-        for (id, kind) in members {
-            stmt.execute(params![id, kind])?;
+        for (id, kind, display) in members {
+            stmt.execute(params![id, kind, display])?;
         }
     }
     let removed = conn.execute(
@@ -272,8 +276,8 @@ pub fn replace_members(
         [group_seq],
     )?;
     let added = conn.execute(
-        "INSERT OR IGNORE INTO members (group_seq, member_id, member_type)
-         SELECT ?1, member_id, member_type FROM temp.wanted_members",
+        "INSERT OR IGNORE INTO members (group_seq, member_id, member_type, display)
+         SELECT ?1, member_id, member_type, display FROM temp.wanted_members",
         [group_seq],
     )?;
     conn.execute_batch("DELETE FROM temp.wanted_members")?;

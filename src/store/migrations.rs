@@ -45,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
         group_seq INTEGER NOT NULL REFERENCES groups(seq) ON DELETE CASCADE,
         member_id TEXT NOT NULL,
         member_type TEXT NOT NULL CHECK (member_type IN ('User', 'Group')),
+        display TEXT,
         PRIMARY KEY (group_seq, member_id)
     ) WITHOUT ROWID;
     CREATE INDEX members_member ON members(member_id);
