@@ -5,10 +5,16 @@ use gorbit_scim::cli::Cli;
 use std::path::Path;
 
 fn pages(cmd: &clap::Command, prefix: &str, out: &mut Vec<(String, Vec<u8>)>) {
-    let name = if prefix.is_empty() { cmd.get_name().to_string() } else { format!("{prefix}-{}", cmd.get_name()) };
+    let name = if prefix.is_empty() {
+        cmd.get_name().to_string()
+    } else {
+        format!("{prefix}-{}", cmd.get_name())
+    };
     let mut buf = Vec::new();
     let static_name: &'static str = Box::leak(name.clone().into_boxed_str());
-    clap_mangen::Man::new(cmd.clone().name(static_name)).render(&mut buf).unwrap();
+    clap_mangen::Man::new(cmd.clone().name(static_name))
+        .render(&mut buf)
+        .unwrap();
     out.push((format!("{name}.1"), buf));
     for sub in cmd.get_subcommands().filter(|s| s.get_name() != "help") {
         pages(sub, &name, out);
@@ -29,7 +35,10 @@ fn man_pages_are_current() {
             std::fs::write(&path, &content).unwrap();
         } else {
             let current = std::fs::read(&path).unwrap_or_default();
-            assert!(current == content, "man/{file} is stale: run UPDATE_MAN=1 cargo test --test man");
+            assert!(
+                current == content,
+                "man/{file} is stale: run UPDATE_MAN=1 cargo test --test man"
+            );
         }
     }
 }
