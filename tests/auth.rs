@@ -98,7 +98,7 @@ fn unknown_paths_oversized_bodies_and_health() {
 
     let r = http(&s.addr, "GET", "/healthz", &[], None);
     assert_eq!(r.status, 200);
-    assert!(s.log().contains("GET /healthz 200"));
+    assert!(eventually(|| s.log().contains("GET /healthz 200")));
 }
 
 #[test]
