@@ -99,6 +99,25 @@ fn audit_members(
     Ok(())
 }
 
+/// After membership changes: a new version for the group (unless its attributes already got
+/// one) and the audit events.
+fn finish_members(
+    tx: &Connection,
+    req: &Request,
+    current: &Stored,
+    mut saved: Stored,
+    added: usize,
+    removed: usize,
+) -> ScimResult<Stored> {
+    if added + removed > 0 {
+        if saved.meta == current.meta {
+            saved.meta = groups::touch(tx, current, now_ms())?;
+        }
+        audit_members(tx, req, &saved, added, removed)?;
+    }
+    Ok(saved)
+}
+
 fn create(conn: &mut Connection, req: &Request) -> ScimResult<Response> {
     let (data, members) = parse_body(req)?;
     let stored = store::write(conn, |tx| {
@@ -161,17 +180,11 @@ fn replace(conn: &mut Connection, req: &Request, id: &str) -> ScimResult<Respons
     let saved = store::write(conn, |tx| {
         let current = groups::get(tx, id)?.ok_or_else(|| not_found("Group", id))?;
         check_if_match(req, &current.meta)?;
-        let mut saved = save(tx, req, &current, &data)?;
+        let saved = save(tx, req, &current, &data)?;
         // PUT replaces: a body without members leaves the group empty.
         let found = resolve(tx, &members.unwrap_or_default())?;
         let (added, removed) = groups::replace_members(tx, current.seq, &found)?;
-        if added + removed > 0 {
-            if saved.meta == current.meta {
-                saved.meta = groups::touch(tx, &current, now_ms())?;
-            }
-            audit_members(tx, req, &saved, added, removed)?;
-        }
-        Ok::<_, ScimError>(saved)
+        finish_members(tx, req, &current, saved, added, removed)
     })?;
     let body = represent(conn, &GROUP, &saved, &projection(&GROUP, req), req.base_url)?;
     Ok(resource_response(200, &GROUP, &saved, body, req.base_url))
@@ -194,14 +207,8 @@ fn patch(conn: &mut Connection, req: &Request, id: &str) -> ScimResult<Response>
                 }
             }
         }
-        let mut saved = save(tx, req, &current, &data)?;
-        if added + removed > 0 {
-            if saved.meta == current.meta {
-                saved.meta = groups::touch(tx, &current, now_ms())?;
-            }
-            audit_members(tx, req, &saved, added, removed)?;
-        }
-        Ok::<_, ScimError>(saved)
+        let saved = save(tx, req, &current, &data)?;
+        finish_members(tx, req, &current, saved, added, removed)
     })?;
     // Entra asks for 204: a large group's member list is never sent back unasked.
     if query_value(req, "attributes").is_none() && query_value(req, "excludedAttributes").is_none()

@@ -2,7 +2,7 @@
 //! keyed on (group, member): its cost does not depend on the size of the group.
 
 use super::query::SqlFilter;
-use super::{new_id, unique_violation, StoreError, StoreResult, Stored, STORED_COLUMNS};
+use super::{new_id, unique_violation, StoreResult, Stored, STORED_COLUMNS};
 use crate::scim::fold_case;
 use crate::scim::patch::MemberRef;
 use crate::scim::resource::{Meta, Object};
@@ -36,17 +36,14 @@ fn conflict(data: &Object) -> impl FnOnce() -> String + '_ {
 }
 
 fn check_unique(conn: &Connection, data: &Object, own_seq: Option<i64>) -> StoreResult<()> {
-    let other: Option<i64> = conn
-        .query_row(
-            "SELECT seq FROM groups WHERE display_name_key = ?1",
-            [fold_case(display_name(data))],
-            |r| r.get(0),
-        )
-        .optional()?;
-    match other {
-        Some(seq) if Some(seq) != own_seq => Err(StoreError::Conflict(conflict(data)())),
-        _ => Ok(()),
-    }
+    super::check_unique(
+        conn,
+        "groups",
+        "display_name_key",
+        display_name(data),
+        own_seq,
+        conflict(data),
+    )
 }
 
 /// Inserts a group; `data` holds its attributes without `members`.

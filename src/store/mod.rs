@@ -285,6 +285,29 @@ impl Stored {
     }
 }
 
+/// Fails with a conflict when another row of `table` holds `key` in its folded unique column
+/// (`user_name_key`, `display_name_key`). A friendlier answer than the constraint itself,
+/// which still guards against races.
+pub(crate) fn check_unique(
+    conn: &Connection,
+    table: &str,
+    column: &str,
+    key: &str,
+    own_seq: Option<i64>,
+    conflict: impl FnOnce() -> String,
+) -> StoreResult<()> {
+    use rusqlite::OptionalExtension;
+    let sql = format!("SELECT seq FROM {table} WHERE {column} = ?1");
+    let other: Option<i64> = conn
+        .prepare_cached(&sql)?
+        .query_row([crate::scim::fold_case(key)], |r| r.get(0))
+        .optional()?;
+    match other {
+        Some(seq) if Some(seq) != own_seq => Err(StoreError::Conflict(conflict())),
+        _ => Ok(()),
+    }
+}
+
 /// Maps a violated UNIQUE constraint to a conflict; other errors pass through.
 pub(crate) fn unique_violation(e: rusqlite::Error, what: impl FnOnce() -> String) -> StoreError {
     match e.sqlite_error_code() {

@@ -1,7 +1,7 @@
 //! The users table. Indexed attributes (userName, externalId, displayName, active, emails) are
 //! copied out of the stored JSON on every write so filters on them use an index.
 
-use super::{new_id, unique_violation, StoreError, StoreResult, Stored, STORED_COLUMNS};
+use super::{new_id, unique_violation, StoreResult, Stored, STORED_COLUMNS};
 use crate::scim::fold_case;
 use crate::scim::resource::{Meta, Object};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -33,17 +33,14 @@ fn conflict(data: &Object) -> impl FnOnce() -> String + '_ {
 }
 
 fn check_unique(conn: &Connection, data: &Object, own_seq: Option<i64>) -> StoreResult<()> {
-    let other: Option<i64> = conn
-        .query_row(
-            "SELECT seq FROM users WHERE user_name_key = ?1",
-            [fold_case(user_name(data))],
-            |r| r.get(0),
-        )
-        .optional()?;
-    match other {
-        Some(seq) if Some(seq) != own_seq => Err(StoreError::Conflict(conflict(data)())),
-        _ => Ok(()),
-    }
+    super::check_unique(
+        conn,
+        "users",
+        "user_name_key",
+        user_name(data),
+        own_seq,
+        conflict(data),
+    )
 }
 
 pub fn insert(conn: &Connection, data: &Object, now: i64) -> StoreResult<Stored> {
