@@ -136,7 +136,7 @@ pub enum UsersCommand {
         /// Only deactivated users
         #[arg(long)]
         inactive: bool,
-        /// At most this many
+        /// At most this many [default: 1000 in the table, all with --json or --jsonl]
         #[arg(long, value_name = "N")]
         limit: Option<u64>,
         #[command(flatten)]
@@ -159,7 +159,7 @@ pub enum GroupsCommand {
         /// A SCIM filter, as the API takes it (e.g. 'displayName sw "eng"')
         #[arg(long, value_name = "SCIM_FILTER")]
         filter: Option<String>,
-        /// At most this many
+        /// At most this many [default: 1000 in the table, all with --json or --jsonl]
         #[arg(long, value_name = "N")]
         limit: Option<u64>,
         #[command(flatten)]

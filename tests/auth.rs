@@ -96,6 +96,24 @@ fn unknown_paths_oversized_bodies_and_health() {
     );
     r.assert_error(413, None);
 
+    // Bulk is held to the same maxPayloadSize it advertises.
+    let r = http(
+        &s.addr,
+        "POST",
+        "/scim/v2/Bulk",
+        &[("Authorization", auth.as_str())],
+        Some(&big),
+    );
+    r.assert_error(413, None);
+    // While serving, the write-ahead log and shared memory files are private too.
+    for ext in ["db-wal", "db-shm"] {
+        let p = s.db.with_extension(ext);
+        let mode =
+            std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&p).unwrap().permissions())
+                & 0o777;
+        assert_eq!(mode, 0o600, "{ext}");
+    }
+
     let r = http(&s.addr, "GET", "/healthz", &[], None);
     assert_eq!(r.status, 200);
     assert!(eventually(|| s.log().contains("GET /healthz 200")));

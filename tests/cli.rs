@@ -23,6 +23,7 @@ fn token_generate_prints_once_and_files_are_private() {
     assert!(token.starts_with("gorbit_scim_") && token.trim().lines().count() == 1);
     assert!(stderr(&o).contains("shown once"));
     assert_eq!(mode(&db), 0o600);
+    assert_eq!(mode(&dir.path().join("nested/folder")), 0o700);
     // The database stores no token, only its hash.
     let raw = std::fs::read(&db).unwrap();
     let wal = std::fs::read(dir.path().join("nested/folder/scim.db-wal")).unwrap_or_default();

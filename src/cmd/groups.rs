@@ -109,7 +109,13 @@ pub(super) fn list_resources(
     headers: &[&str],
 ) -> anyhow::Result<u8> {
     let mut out = std::io::stdout().lock();
-    let limit = limit.map_or(i64::MAX, |l| l.min(i64::MAX as u64) as i64);
+    // A table is sized to its rows, so it holds them all: show the first 1,000 unless asked.
+    let default = if matches!(format, Format::Table) {
+        1000
+    } else {
+        i64::MAX
+    };
+    let limit = limit.map_or(default, |l| l.min(i64::MAX as u64) as i64);
     match format {
         Format::Jsonl => {
             // Streamed row by row: 100,000 users never sit in memory at once.

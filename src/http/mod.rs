@@ -305,10 +305,7 @@ fn send(request: tiny_http::Request, r: &api::Response) -> std::io::Result<u16> 
         .unwrap_or_default();
     let mut resp = tiny_http::Response::from_data(body).with_status_code(r.status);
     if r.body.is_some() {
-        resp.add_header(scim_header(
-            "Content-Type",
-            "application/scim+json; charset=utf-8",
-        ));
+        resp.add_header(scim_header("Content-Type", "application/scim+json"));
     }
     if let Some(l) = &r.location {
         resp.add_header(scim_header("Location", l));
@@ -324,10 +321,7 @@ fn send_unauthorized(request: tiny_http::Request, detail: &str) -> std::io::Resu
     let body = ScimError::new(401, None, detail).to_json().to_string();
     let resp = tiny_http::Response::from_data(body.into_bytes())
         .with_status_code(401)
-        .with_header(scim_header(
-            "Content-Type",
-            "application/scim+json; charset=utf-8",
-        ))
+        .with_header(scim_header("Content-Type", "application/scim+json"))
         .with_header(scim_header(
             "WWW-Authenticate",
             "Bearer realm=\"gorbit-scim\"",

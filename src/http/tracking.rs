@@ -46,11 +46,11 @@ fn add(u: &mut Usage, s: &Seen) {
 
 impl Tracker {
     /// Records a request; `first_use` writes it through `conn` straight away.
-    pub fn record(&self, conn: &Connection, seen: Seen, first_use: bool) -> StoreResult<()> {
+    pub fn record(&self, conn: &mut Connection, seen: Seen, first_use: bool) -> StoreResult<()> {
         if first_use && seen.authenticated {
             let mut u = Usage::default();
             add(&mut u, &seen);
-            return tokens::record_usage(conn, seen.token_id, &u);
+            return crate::store::write(conn, |tx| tokens::record_usage(tx, seen.token_id, &u));
         }
         let mut pending = self.pending.lock().unwrap_or_else(|p| p.into_inner());
         add(pending.entry(seen.token_id).or_default(), &seen);

@@ -242,8 +242,10 @@ pub fn backup(conn: &Connection, dest: &Path) -> StoreResult<()> {
     create_file(dest)?;
     let mut out = Connection::open(dest)?;
     {
+        // One step copies every page inside a single read transaction: a consistent snapshot
+        // that never restarts however busy the server is, and in WAL mode never blocks it.
         let b = Backup::new(conn, &mut out)?;
-        b.run_to_completion(256, Duration::from_millis(5), None)?;
+        b.step(-1)?;
     }
     let ok: String = out.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
     if ok != "ok" {

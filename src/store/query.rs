@@ -596,3 +596,237 @@ impl ListQuery {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scim::filter;
+    use crate::scim::schema::{GROUP, USER};
+    use crate::store::{groups, open_database, users, OpenMode};
+    use serde_json::json;
+
+    /// A real database in a temp folder, removed on drop.
+    struct Db(std::path::PathBuf, Connection);
+    impl Drop for Db {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn db() -> Db {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "gorbit-scim-query-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+        ));
+        let conn = open_database(&dir.join("q.db"), OpenMode::Create).unwrap();
+        // Users shaped after the examples of RFC 7643 §8.
+        for (name, title, user_type, email, family, modified) in [
+            (
+                "bjensen",
+                "Tour Guide",
+                "Employee",
+                "bjensen@example.com",
+                "Jensen",
+                1_000,
+            ),
+            ("jsmith", "", "Intern", "js@example.org", "Smith", 2_000),
+            (
+                "Jöhn",
+                "Manager",
+                "Employee",
+                "john@EXAMPLE.com",
+                "O'Malley",
+                3_000,
+            ),
+        ] {
+            let mut data = json!({"userName": name, "userType": user_type, "active": name != "jsmith",
+                "emails": [{"value": email, "type": "work", "primary": true}, {"value": format!("home-{email}"), "type": "home"}],
+                "name": {"familyName": family},
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"employeeNumber": format!("{modified}")}});
+            if !title.is_empty() {
+                data["title"] = json!(title);
+            }
+            users::insert(&conn, data.as_object().unwrap(), modified).unwrap();
+        }
+        Db(dir, conn)
+    }
+
+    fn names(db: &Db, f: &str) -> Vec<String> {
+        let f = filter::parse(f).unwrap();
+        let q = compile(&USER, Some(&f), None, false).unwrap();
+        let (total, rows) = q.run(&db.1, 0, 100).unwrap();
+        assert_eq!(total as usize, rows.len());
+        rows.iter()
+            .map(|r| r.data["userName"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn rfc_7644_filter_examples_run_in_sqlite() {
+        let db = db();
+        assert_eq!(names(&db, r#"userName Eq "BJENSEN""#), ["bjensen"]);
+        assert_eq!(
+            names(&db, r#"userName eq "jöhn""#),
+            ["Jöhn"],
+            "Unicode case folding"
+        );
+        assert_eq!(names(&db, r#"name.familyName co "O'Malley""#), ["Jöhn"]);
+        assert_eq!(names(&db, r#"userName sw "J""#), ["jsmith", "Jöhn"]);
+        assert_eq!(
+            names(
+                &db,
+                r#"urn:ietf:params:scim:schemas:core:2.0:User:userName sw "j""#
+            ),
+            ["jsmith", "Jöhn"]
+        );
+        assert_eq!(names(&db, r#"title pr"#), ["bjensen", "Jöhn"]);
+        assert_eq!(
+            names(&db, r#"meta.lastModified gt "1970-01-01T00:00:01Z""#),
+            ["jsmith", "Jöhn"]
+        );
+        assert_eq!(
+            names(&db, r#"meta.lastModified ge "1970-01-01T00:00:01Z""#),
+            ["bjensen", "jsmith", "Jöhn"]
+        );
+        assert_eq!(
+            names(&db, r#"title pr and userType eq "Employee""#),
+            ["bjensen", "Jöhn"]
+        );
+        assert_eq!(
+            names(&db, r#"title pr or userType eq "Intern""#),
+            ["bjensen", "jsmith", "Jöhn"]
+        );
+        assert_eq!(
+            names(
+                &db,
+                r#"schemas eq "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User""#
+            )
+            .len(),
+            3
+        );
+        assert_eq!(
+            names(
+                &db,
+                r#"userType eq "Employee" and (emails co "example.com" or emails.value co "example.org")"#
+            ),
+            ["bjensen", "Jöhn"]
+        );
+        assert_eq!(
+            names(
+                &db,
+                r#"userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org")"#
+            ),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            names(&db, r#"userType eq "Employee" and (emails.type eq "work")"#),
+            ["bjensen", "Jöhn"]
+        );
+        assert_eq!(
+            names(
+                &db,
+                r#"userType eq "Employee" and emails[type eq "work" and value co "@example.com"]"#
+            ),
+            ["bjensen", "Jöhn"]
+        );
+        assert_eq!(
+            names(
+                &db,
+                r#"emails[type eq "home" and value ew ".org"] or title eq "manager""#
+            ),
+            ["jsmith", "Jöhn"]
+        );
+        assert_eq!(names(&db, r#"active eq false"#), ["jsmith"]);
+        assert_eq!(
+            names(&db, r#"active eq "True""#),
+            ["bjensen", "Jöhn"],
+            "Entra's string booleans"
+        );
+        assert_eq!(names(&db, r#"title eq null"#), ["jsmith"]);
+        assert_eq!(
+            names(
+                &db,
+                r#"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber gt "1500""#
+            ),
+            ["jsmith", "Jöhn"]
+        );
+        assert_eq!(
+            names(&db, r#"emails[type eq "work"].value eq "JOHN@example.com""#),
+            ["Jöhn"]
+        );
+    }
+
+    #[test]
+    fn bad_filters_are_invalid_filter_errors() {
+        let db = db();
+        for f in [
+            r#"nosuch eq "x""#,
+            r#"active gt true"#,
+            r#"meta.created gt "yesterday""#,
+            r#"title[value eq "x"]"#,
+        ] {
+            let f = filter::parse(f).unwrap();
+            let e = compile(&USER, Some(&f), None, false).unwrap_err();
+            assert_eq!(
+                e.scim_type,
+                Some(crate::scim::ScimType::InvalidFilter),
+                "{e}"
+            );
+        }
+        drop(db);
+    }
+
+    #[test]
+    fn sorting_is_stable_and_puts_missing_values_last() {
+        let db = db();
+        let sort = AttrPath::parse("title").unwrap();
+        let q = compile(&USER, None, Some(&sort), false).unwrap();
+        let (_, rows) = q.run(&db.1, 0, 10).unwrap();
+        let order: Vec<&str> = rows
+            .iter()
+            .map(|r| r.data["userName"].as_str().unwrap())
+            .collect();
+        assert_eq!(order, ["Jöhn", "bjensen", "jsmith"]);
+        let sort = AttrPath::parse("emails").unwrap();
+        let q = compile(&USER, None, Some(&sort), true).unwrap();
+        let (_, rows) = q.run(&db.1, 1, 1).unwrap();
+        assert_eq!(
+            rows[0].data["userName"], "Jöhn",
+            "by primary email, descending, second page"
+        );
+    }
+
+    #[test]
+    fn member_filters_compile_against_the_membership_table() {
+        let db = db();
+        let u = users::get_by_user_name(&db.1, "bjensen").unwrap().unwrap();
+        let g = groups::insert(
+            &db.1,
+            json!({"displayName": "Tour Guides"}).as_object().unwrap(),
+            0,
+        )
+        .unwrap();
+        groups::add_members(&db.1, g.seq, &[(u.id.clone(), "User", None)]).unwrap();
+        let f = filter::parse(&format!(
+            r#"members[value eq "{}"] and displayName eq "tour guides""#,
+            u.id
+        ))
+        .unwrap();
+        let (n, _) = compile(&GROUP, Some(&f), None, false)
+            .unwrap()
+            .run(&db.1, 0, 10)
+            .unwrap();
+        assert_eq!(n, 1);
+        let f = filter::parse(&format!(r#"groups.value eq "{}""#, g.id)).unwrap();
+        let (n, _) = compile(&USER, Some(&f), None, false)
+            .unwrap()
+            .run(&db.1, 0, 10)
+            .unwrap();
+        assert_eq!(n, 1);
+        let f = filter::parse(&format!(r#"value eq "{}" and type eq "user""#, u.id)).unwrap();
+        let sql = compile_member_filter(&GROUP, &f).unwrap();
+        assert_eq!(groups::remove_members_where(&db.1, g.seq, &sql).unwrap(), 1);
+    }
+}
