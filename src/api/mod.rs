@@ -164,8 +164,7 @@ fn body_object(req: &Request) -> ScimResult<serde_json::Map<String, Value>> {
         Ok(_) => Err(ScimError::invalid_syntax(
             "the request body must be a JSON object",
         )),
-        Err(e) if req.body.iter().all(u8::is_ascii_whitespace) => {
-            let _ = e;
+        Err(_) if req.body.iter().all(u8::is_ascii_whitespace) => {
             Err(ScimError::invalid_syntax("the request body is empty"))
         }
         Err(e) => Err(ScimError::invalid_syntax(format!(

@@ -6,6 +6,7 @@ use crate::scim::error::ScimResult;
 use crate::scim::list::{list_response, ListParams};
 use crate::scim::resource::{render, Projection};
 use crate::scim::schema::{ResourceType, GROUP, USER};
+use crate::store::query::ListQuery;
 use crate::store::{groups, query, users, Stored};
 use rusqlite::Connection;
 use serde_json::{json, Value};
@@ -121,14 +122,21 @@ pub(super) fn get(
     Ok(resource_response(200, rt, &s, body, req.base_url))
 }
 
-fn run_list(
+fn compile(rt: &'static ResourceType, p: &ListParams) -> ScimResult<ListQuery> {
+    query::compile(rt, p.filter.as_ref(), p.sort_by.as_ref(), p.descending)
+}
+
+/// One page of a compiled query, rendered and projected: (total, resources).
+fn page(
     conn: &Connection,
     rt: &'static ResourceType,
+    q: &ListQuery,
     p: &ListParams,
+    offset: i64,
+    limit: i64,
     base: &str,
 ) -> ScimResult<(i64, Vec<Value>)> {
-    let q = query::compile(rt, p.filter.as_ref(), p.sort_by.as_ref(), p.descending)?;
-    let (total, rows) = q.run(conn, p.start_index - 1, p.count)?;
+    let (total, rows) = q.run(conn, offset, limit)?;
     let proj = Projection::parse(
         rt,
         p.attributes.as_deref(),
@@ -139,6 +147,23 @@ fn run_list(
         .map(|s| represent(conn, rt, s, &proj, base))
         .collect::<ScimResult<_>>()?;
     Ok((total, items))
+}
+
+fn run_list(
+    conn: &Connection,
+    rt: &'static ResourceType,
+    p: &ListParams,
+    base: &str,
+) -> ScimResult<(i64, Vec<Value>)> {
+    page(
+        conn,
+        rt,
+        &compile(rt, p)?,
+        p,
+        p.start_index - 1,
+        p.count,
+        base,
+    )
 }
 
 pub(super) fn list(
@@ -178,37 +203,22 @@ pub(super) fn search(
 }
 
 /// `POST /.search`: Users then Groups, paged as one list.
-pub(super) fn search_all(conn: &mut Connection, req: &Request) -> ScimResult<Response> {
+pub(super) fn search_all(conn: &Connection, req: &Request) -> ScimResult<Response> {
     let p = search_params(req)?;
-    let mut total = 0;
-    let mut items = Vec::new();
-    let mut skip = p.start_index - 1;
-    for rt in [&USER, &GROUP] {
-        let want = p.count - items.len() as i64;
-        let mut sub = p.clone();
-        sub.start_index = skip + 1;
-        sub.count = want.max(0);
-        let (n, page) = match run_list(conn, rt, &sub, req.base_url) {
-            // A filter naming attributes one type lacks simply matches none of that type.
-            Err(e)
-                if e.scim_type == Some(crate::scim::ScimType::InvalidFilter)
-                    && e.detail.contains("unknown attribute") =>
-            {
-                (0, vec![])
-            }
-            r => r?,
-        };
+    // A filter on attributes only one type has matches nothing of the other type; only a
+    // filter neither type understands is an error.
+    let queries = [&USER, &GROUP].map(|rt| (rt, compile(rt, &p)));
+    if let [(_, Err(e)), (_, Err(_))] = &queries {
+        return Err(e.clone());
+    }
+    let (mut total, mut items, mut skip) = (0, Vec::new(), p.start_index - 1);
+    for (rt, q) in &queries {
+        let Ok(q) = q else { continue };
+        let want = (p.count - items.len() as i64).max(0);
+        let (n, found) = page(conn, rt, q, &p, skip, want, req.base_url)?;
         total += n;
         skip = (skip - n).max(0);
-        items.extend(page);
-    }
-    if total == 0 && p.filter.is_some() {
-        // Both types rejected the filter: report it rather than an empty list.
-        if let Err(e) = query::compile(&USER, p.filter.as_ref(), None, false) {
-            if query::compile(&GROUP, p.filter.as_ref(), None, false).is_err() {
-                return Err(e);
-            }
-        }
+        items.extend(found);
     }
     Ok(Response::json(
         200,
