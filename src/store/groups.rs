@@ -2,7 +2,7 @@
 //! keyed on (group, member): its cost does not depend on the size of the group.
 
 use super::query::SqlFilter;
-use super::{new_id, unique_violation, StoreResult, Stored, STORED_COLUMNS};
+use super::{new_id, unique_violation, StoreResult, Stored};
 use crate::scim::fold_case;
 use crate::scim::patch::MemberRef;
 use crate::scim::resource::{Meta, Object};
@@ -20,15 +20,12 @@ fn external_id(data: &Object) -> Option<&str> {
 }
 
 pub fn get(conn: &Connection, id: &str) -> StoreResult<Option<Stored>> {
-    let sql = format!("SELECT {STORED_COLUMNS} FROM groups WHERE id = ?1");
-    Ok(conn.query_row(&sql, [id], Stored::from_row).optional()?)
+    super::get_one(conn, "groups", "id", id)
 }
 
+/// By displayName, case-insensitively.
 pub fn get_by_display_name(conn: &Connection, name: &str) -> StoreResult<Option<Stored>> {
-    let sql = format!("SELECT {STORED_COLUMNS} FROM groups WHERE display_name_key = ?1");
-    Ok(conn
-        .query_row(&sql, [fold_case(name)], Stored::from_row)
-        .optional()?)
+    super::get_one(conn, "groups", "display_name_key", &fold_case(name))
 }
 
 fn conflict(data: &Object) -> impl FnOnce() -> String + '_ {

@@ -310,6 +310,21 @@ pub(crate) fn check_unique(
     }
 }
 
+/// The row of `table` whose `column` equals `key` (an id, or a folded unique key).
+pub(crate) fn get_one(
+    conn: &Connection,
+    table: &str,
+    column: &str,
+    key: &str,
+) -> StoreResult<Option<Stored>> {
+    use rusqlite::OptionalExtension;
+    let sql = format!("SELECT {STORED_COLUMNS} FROM {table} WHERE {column} = ?1");
+    Ok(conn
+        .prepare_cached(&sql)?
+        .query_row([key], Stored::from_row)
+        .optional()?)
+}
+
 /// Maps a violated UNIQUE constraint to a conflict; other errors pass through.
 pub(crate) fn unique_violation(e: rusqlite::Error, what: impl FnOnce() -> String) -> StoreError {
     match e.sqlite_error_code() {

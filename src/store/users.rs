@@ -1,10 +1,10 @@
 //! The users table. Indexed attributes (userName, externalId, displayName, active, emails) are
 //! copied out of the stored JSON on every write so filters on them use an index.
 
-use super::{new_id, unique_violation, StoreResult, Stored, STORED_COLUMNS};
+use super::{new_id, unique_violation, StoreResult, Stored};
 use crate::scim::fold_case;
 use crate::scim::resource::{Meta, Object};
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, Connection};
 use serde_json::Value;
 
 fn text<'a>(data: &'a Object, key: &str) -> Option<&'a str> {
@@ -16,16 +16,12 @@ fn user_name(data: &Object) -> &str {
 }
 
 pub fn get(conn: &Connection, id: &str) -> StoreResult<Option<Stored>> {
-    let sql = format!("SELECT {STORED_COLUMNS} FROM users WHERE id = ?1");
-    Ok(conn.query_row(&sql, [id], Stored::from_row).optional()?)
+    super::get_one(conn, "users", "id", id)
 }
 
 /// By userName, case-insensitively (the admin CLI's `users show NAME`).
 pub fn get_by_user_name(conn: &Connection, name: &str) -> StoreResult<Option<Stored>> {
-    let sql = format!("SELECT {STORED_COLUMNS} FROM users WHERE user_name_key = ?1");
-    Ok(conn
-        .query_row(&sql, [fold_case(name)], Stored::from_row)
-        .optional()?)
+    super::get_one(conn, "users", "user_name_key", &fold_case(name))
 }
 
 fn conflict(data: &Object) -> impl FnOnce() -> String + '_ {
