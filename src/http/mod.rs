@@ -294,7 +294,13 @@ fn too_large() -> api::Response {
 }
 
 fn scim_header(name: &str, value: &str) -> tiny_http::Header {
-    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).expect("valid header")
+    tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes())
+        .or_else(|_| {
+            // Only a Location built from a client's odd Host header can get here.
+            let ascii: String = value.chars().filter(|c| c.is_ascii_graphic()).collect();
+            tiny_http::Header::from_bytes(name.as_bytes(), ascii.as_bytes())
+        })
+        .expect("printable ASCII is a valid header value")
 }
 
 fn send(request: tiny_http::Request, r: &api::Response) -> std::io::Result<u16> {

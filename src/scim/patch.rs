@@ -5,7 +5,7 @@ use super::error::{ScimError, ScimResult};
 use super::filter::{AttrPath, CompareOp, Filter};
 use super::path::{self, PatchPath};
 use super::resource::{normalize, Object};
-use super::schema::{Attribute, Container, Mutability, ResourceType};
+use super::schema::{is_urn, Attribute, Container, Mutability, ResourceType};
 use serde_json::Value;
 
 pub const PATCH_URN: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
@@ -158,7 +158,7 @@ fn apply_pathless(
             continue;
         }
         let Some(attr) = AttrPath::parse(key) else {
-            if key.len() > 4 && key[..4].eq_ignore_ascii_case("urn:") {
+            if is_urn(key) {
                 // A custom extension object as a whole.
                 merge_custom(data, key, v);
             }

@@ -4,7 +4,7 @@
 
 use super::error::{ScimError, ScimResult};
 use super::filter::AttrPath;
-use super::schema::{AttrType, Attribute, Container, Mutability, ResourceType, Returned};
+use super::schema::{is_urn, AttrType, Attribute, Container, Mutability, ResourceType, Returned};
 use super::time;
 use serde_json::{Map, Value};
 
@@ -40,7 +40,7 @@ pub fn normalize(rt: &ResourceType, input: &Object) -> ScimResult<Object> {
             }
             continue;
         }
-        if key.len() > 4 && key[..4].eq_ignore_ascii_case("urn:") {
+        if is_urn(key) {
             set_urn_key(rt, &mut out, key, value)?;
             continue;
         }
@@ -274,7 +274,7 @@ pub fn render(
     let mut out = Object::new();
     let mut schemas = vec![Value::from(rt.schema.id)];
     for key in data.keys() {
-        if key.len() > 4 && key[..4].eq_ignore_ascii_case("urn:") {
+        if is_urn(key) {
             schemas.push(Value::from(key.as_str()));
         }
     }

@@ -508,6 +508,11 @@ pub static RESOURCE_TYPES: [&ResourceType; 2] = [&USER, &GROUP];
 
 pub static ALL_SCHEMAS: [&Schema; 3] = [&USER_SCHEMA, &GROUP_SCHEMA, &ENTERPRISE_USER_SCHEMA];
 
+/// Whether a key is schema-qualified (`urn:...`), without slicing inside a UTF-8 character.
+pub fn is_urn(key: &str) -> bool {
+    key.len() > 4 && key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("urn:"))
+}
+
 /// Where an attribute lives: in the core schema (top-level key) or inside an extension object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Container {
