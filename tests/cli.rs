@@ -68,10 +68,18 @@ fn status_exit_codes_follow_the_connection() {
     assert_eq!(code(&o), 0, "connected: {}", stdout(&o));
     let j: Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(j["state"], "connected");
+    // A lookup of a gone user is routine; a wrong endpoint (a bad base URL) is an error.
     s.get("/Users/nope");
+    s.get("/scim/v2/Users");
     assert!(eventually(|| {
         let j: Value = serde_json::from_str(&stdout(&run(&db, &["status", "--json"]))).unwrap();
-        j["last_error"]["status"] == 404 && j["requests"].as_i64() >= Some(2)
+        j["last_error"]["status"] == 404
+            && j["requests"].as_i64() == Some(3)
+            && j["errors"] == 1
+            && j["last_error"]["detail"]
+                .as_str()
+                .unwrap()
+                .contains("no such endpoint")
     }));
     std::thread::sleep(std::time::Duration::from_millis(1100));
     assert_eq!(

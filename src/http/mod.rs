@@ -211,6 +211,7 @@ fn respond_to(
                     user_agent: ua.as_deref(),
                     status,
                     detail: Some(detail),
+                    routine_not_found: false,
                 };
                 let _ = shared.tracker.record(conn, seen, false);
             }
@@ -275,6 +276,7 @@ fn respond_to(
         user_agent: ua.as_deref(),
         status: response.status,
         detail: detail.as_deref(),
+        routine_not_found: response.status == 404 && is_resource_path(rest),
     };
     if let Err(e) = shared
         .tracker
@@ -283,6 +285,16 @@ fn respond_to(
         eprintln!("could not record connection statistics: {e}");
     }
     send(request, &response)
+}
+
+/// `/Users/{id}` or `/Groups/{id}`: where a 404 only says the resource is gone.
+fn is_resource_path(rest: &str) -> bool {
+    let mut parts = rest.trim_matches('/').split('/');
+    matches!(
+        (parts.next(), parts.next(), parts.next()),
+        (Some(kind), Some(id), None)
+            if (kind.eq_ignore_ascii_case("users") || kind.eq_ignore_ascii_case("groups")) && !id.is_empty()
+    )
 }
 
 fn too_large() -> api::Response {

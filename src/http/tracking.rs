@@ -23,6 +23,9 @@ pub struct Seen<'a> {
     pub user_agent: Option<&'a str>,
     pub status: u16,
     pub detail: Option<&'a str>,
+    /// A 404 for an unknown resource id: routine (IdPs look up and delete what may be gone),
+    /// unlike a 404 for an unknown endpoint, which means a wrong base URL.
+    pub routine_not_found: bool,
 }
 
 fn add(u: &mut Usage, s: &Seen) {
@@ -34,7 +37,7 @@ fn add(u: &mut Usage, s: &Seen) {
             u.user_agent = Some(ua.to_string());
         }
     }
-    if s.status >= 400 {
+    if s.status >= 400 && !s.routine_not_found {
         u.errors += 1;
         u.last_error = Some(LastError {
             status: s.status as i64,
