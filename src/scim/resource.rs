@@ -51,12 +51,9 @@ pub fn normalize(rt: &ResourceType, input: &Object) -> ScimResult<Object> {
 }
 
 fn set_core(rt: &ResourceType, out: &mut Object, key: &str, value: &Value) -> ScimResult<()> {
-    let Some(attr) = rt.schema.attribute(key).or_else(|| {
-        super::schema::COMMON_ATTRIBUTES
-            .iter()
-            .find(|a| a.name == "externalId" && a.name.eq_ignore_ascii_case(key))
-    }) else {
-        return Ok(()); // unknown or read-only common attribute (id, meta): ignored
+    // Unknown attributes are ignored; read-only ones (id, meta, groups) normalize to nothing.
+    let Some(attr) = rt.resolve(None, key).and_then(|r| r.attr) else {
+        return Ok(());
     };
     if let Some(v) = normalize_value(attr, value, attr.name)? {
         out.insert(attr.name.to_string(), v);
