@@ -129,6 +129,14 @@ impl Server {
         }
     }
 
+    /// Kills the server with SIGKILL (no chance to flush anything), keeping its folder.
+    pub fn kill(mut self) -> (TempDir, PathBuf) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let dir = std::mem::replace(&mut self.dir, TempDir::new());
+        (dir, self.db.clone())
+    }
+
     pub fn log(&self) -> String {
         self.log.lock().unwrap().clone()
     }
