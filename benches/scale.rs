@@ -2,6 +2,9 @@
 //! of 100,000 members, next to the same request on a small tenant. Figures, not assertions:
 //! run with `cargo bench --bench scale` (USERS=n to change the size).
 
+#[path = "../tests/common/mod.rs"]
+mod common;
+
 use gorbit_scim::api::{self, Actor, Method, Request};
 use gorbit_scim::scim::resource::Object;
 use gorbit_scim::store::{self, groups, users, OpenMode};
@@ -50,9 +53,8 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(100_000);
-    let dir = std::env::temp_dir().join(format!("gorbit-scim-bench-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("bench.db");
+    let dir = common::TempDir::new();
+    let db = dir.path().join("bench.db");
     let mut conn = store::open_database(&db, OpenMode::Create).unwrap();
 
     let t = Instant::now();
@@ -155,6 +157,71 @@ fn main() {
         big_get / small_get
     );
 
+    // The same requests end to end: the real binary over loopback HTTP, one connection each.
+    let secret = gorbit_scim::token::generate();
+    let hash = gorbit_scim::token::hash(&secret);
+    store::write(&mut conn, |tx| {
+        store::tokens::install(tx, &hash, &gorbit_scim::token::fingerprint(&hash), 0)
+    })
+    .unwrap();
     drop(conn);
-    let _ = std::fs::remove_dir_all(&dir);
+    let server = common::Server::start_on(dir, db, secret, &[]);
+    println!("\nthrough HTTP (real binary, loopback):");
+    let http_by_id = measure(1000, |i| {
+        assert_eq!(
+            server
+                .get(&format!("/Users/{}", ids[(i * 7919) % n]))
+                .status,
+            200
+        );
+    });
+    let http_filter = measure(1000, |_| {
+        assert_eq!(
+            server
+                .get(&format!("/Users?filter={}", common::enc(&filter)))
+                .status,
+            200
+        );
+    });
+    println!("GET /Users/{{id}}                          {http_by_id:>9.1} µs");
+    println!(
+        "GET /Users?filter=userName eq              {http_filter:>9.1} µs  ({:.2}x by id)",
+        http_filter / http_by_id
+    );
+    let http_patch = |gid: &str, i: usize| {
+        let op = if i % 2 == 0 { "Remove" } else { "Add" };
+        let r = server.patch(
+            &format!("/Groups/{gid}"),
+            json!({"Operations": [{"op": op, "path": "members", "value": [{"value": target}]}]}),
+        );
+        assert_eq!(r.status, 204);
+    };
+    let small_patch = measure(300, |i| http_patch(&small, i + 1));
+    let big_patch = measure(300, |i| http_patch(&big, i));
+    println!("PATCH one member, group of 1               {small_patch:>9.1} µs");
+    println!(
+        "PATCH one member, group of {n:<6}          {big_patch:>9.1} µs  ({:.2}x)",
+        big_patch / small_patch
+    );
+    let small_get = measure(1000, |_| {
+        assert_eq!(
+            server
+                .get(&format!("/Groups/{small}?excludedAttributes=members"))
+                .status,
+            200
+        )
+    });
+    let big_get = measure(1000, |_| {
+        assert_eq!(
+            server
+                .get(&format!("/Groups/{big}?excludedAttributes=members"))
+                .status,
+            200
+        )
+    });
+    println!("GET group excludedAttributes=members, 1    {small_get:>9.1} µs");
+    println!(
+        "GET group excludedAttributes=members, {n:<6}{big_get:>9.1} µs  ({:.2}x)",
+        big_get / small_get
+    );
 }
