@@ -74,27 +74,22 @@ fn audit_members(
     added: usize,
     removed: usize,
 ) -> ScimResult<()> {
-    if added > 0 {
-        audit(
-            tx,
-            req,
-            "group.members_added",
-            "Group",
-            &g.id,
-            display_name(&g.data),
-            Some(json!({"count": added})),
-        )?;
-    }
-    if removed > 0 {
-        audit(
-            tx,
-            req,
-            "group.members_removed",
-            "Group",
-            &g.id,
-            display_name(&g.data),
-            Some(json!({"count": removed})),
-        )?;
+    for (count, action) in [
+        (added, "group.members_added"),
+        (removed, "group.members_removed"),
+    ] {
+        if count > 0 {
+            let detail = Some(json!({ "count": count }));
+            audit(
+                tx,
+                req,
+                action,
+                "Group",
+                &g.id,
+                display_name(&g.data),
+                detail,
+            )?;
+        }
     }
     Ok(())
 }

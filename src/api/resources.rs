@@ -166,17 +166,26 @@ fn run_list(
     )
 }
 
+/// A ListResponse for the given parameters, from a query string or a SearchRequest body.
+fn list_with(
+    conn: &Connection,
+    rt: &'static ResourceType,
+    p: &ListParams,
+    base: &str,
+) -> ScimResult<Response> {
+    let (total, items) = run_list(conn, rt, p, base)?;
+    Ok(Response::json(
+        200,
+        list_response(total, p.start_index, items),
+    ))
+}
+
 pub(super) fn list(
     conn: &Connection,
     rt: &'static ResourceType,
     req: &Request,
 ) -> ScimResult<Response> {
-    let p = list_params(req)?;
-    let (total, items) = run_list(conn, rt, &p, req.base_url)?;
-    Ok(Response::json(
-        200,
-        list_response(total, p.start_index, items),
-    ))
+    list_with(conn, rt, &list_params(req)?, req.base_url)
 }
 
 /// The parameters of a SearchRequest body (RFC 7644 §3.4.3).
@@ -194,12 +203,7 @@ pub(super) fn search(
     rt: &'static ResourceType,
     req: &Request,
 ) -> ScimResult<Response> {
-    let p = search_params(req)?;
-    let (total, items) = run_list(conn, rt, &p, req.base_url)?;
-    Ok(Response::json(
-        200,
-        list_response(total, p.start_index, items),
-    ))
+    list_with(conn, rt, &search_params(req)?, req.base_url)
 }
 
 /// `POST /.search`: Users then Groups, paged as one list.

@@ -47,9 +47,11 @@ fn check_unique(conn: &Connection, data: &Object, own_seq: Option<i64>) -> Store
 pub fn insert(conn: &Connection, data: &Object, now: i64) -> StoreResult<Stored> {
     check_unique(conn, data, None)?;
     let id = new_id();
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO groups (id, display_name, display_name_key, external_id, data, created, modified, version)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, 1)",
+    )?
+    .execute(
         params![
             id,
             display_name(data),
@@ -74,18 +76,18 @@ pub fn insert(conn: &Connection, data: &Object, now: i64) -> StoreResult<Stored>
 
 pub fn update(conn: &Connection, current: &Stored, data: &Object, now: i64) -> StoreResult<Stored> {
     check_unique(conn, data, Some(current.seq))?;
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE groups SET display_name = ?2, display_name_key = ?3, external_id = ?4, data = ?5,
             modified = ?6, version = version + 1 WHERE seq = ?1",
-        params![
-            current.seq,
-            display_name(data),
-            fold_case(display_name(data)),
-            external_id(data),
-            Value::Object(data.clone()).to_string(),
-            now
-        ],
-    )
+    )?
+    .execute(params![
+        current.seq,
+        display_name(data),
+        fold_case(display_name(data)),
+        external_id(data),
+        Value::Object(data.clone()).to_string(),
+        now
+    ])
     .map_err(|e| unique_violation(e, conflict(data)))?;
     Ok(Stored {
         seq: current.seq,

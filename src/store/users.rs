@@ -42,9 +42,11 @@ fn check_unique(conn: &Connection, data: &Object, own_seq: Option<i64>) -> Store
 pub fn insert(conn: &Connection, data: &Object, now: i64) -> StoreResult<Stored> {
     check_unique(conn, data, None)?;
     let id = new_id();
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO users (id, user_name, user_name_key, external_id, display_name, active, data, created, modified, version)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, 1)",
+    )?
+    .execute(
         params![
             id,
             user_name(data),
@@ -74,21 +76,21 @@ pub fn insert(conn: &Connection, data: &Object, now: i64) -> StoreResult<Stored>
 pub fn update(conn: &Connection, current: &Stored, data: &Object, now: i64) -> StoreResult<Stored> {
     check_unique(conn, data, Some(current.seq))?;
     let version = current.meta.version + 1;
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE users SET user_name = ?2, user_name_key = ?3, external_id = ?4, display_name = ?5,
             active = ?6, data = ?7, modified = ?8, version = ?9 WHERE seq = ?1",
-        params![
-            current.seq,
-            user_name(data),
-            fold_case(user_name(data)),
-            text(data, "externalId"),
-            text(data, "displayName"),
-            data.get("active").and_then(Value::as_bool),
-            Value::Object(data.clone()).to_string(),
-            now,
-            version
-        ],
-    )
+    )?
+    .execute(params![
+        current.seq,
+        user_name(data),
+        fold_case(user_name(data)),
+        text(data, "externalId"),
+        text(data, "displayName"),
+        data.get("active").and_then(Value::as_bool),
+        Value::Object(data.clone()).to_string(),
+        now,
+        version
+    ])
     .map_err(|e| unique_violation(e, conflict(data)))?;
     conn.execute("DELETE FROM user_emails WHERE user_seq = ?1", [current.seq])?;
     index_emails(conn, current.seq, data)?;
